@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the kernel tree's current checkout, out of tree and incrementally:
+# Image, exported headers, and the KVM selftests linked statically.
+#
+#   build.sh [kernel|selftests|all]     (default: all)
+#   build.sh rme-image CPIO DIR          Image with CPIO built in, in DIR
+#
+# O=DIR overrides the build directory (default $KBUILD).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${1:-all}
+out=${O:-$KBUILD}
+mkdir -p "$out"
+kmake() { make -s -C "$KTREE" O="$out" -j"$JOBS" "$@"; }
+
+configure() {
+	local frag=$TOP/selftests/kvm-host.config
+	# Reconfigure only when the fragment or the Kconfig files changed.
+	local stamp=$out/.rig-config-stamp
+	local sum
+	sum=$( (cat "$frag"; cd "$KTREE" && git ls-files -z -- '*Kconfig*' |
+		xargs -0 cat) | sha256sum | cut -d' ' -f1)
+	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+		return 0
+	fi
+	log "configuring $out (allnoconfig + $(basename "$frag"))"
+	kmake allnoconfig >/dev/null
+	(cd "$KTREE" && KCONFIG_CONFIG=$out/.config \
+		scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null)
+	kmake olddefconfig >/dev/null
+	# Every option the fragment asks for must have survived.
+	local missing
+	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | while read -r l; do
+		grep -qxF "$l" "$out/.config" || echo "$l"; done)
+	[ -z "$missing" ] || die "options not set after olddefconfig: $missing"
+	echo "$sum" >"$stamp"
+}
+
+build_kernel() {
+	configure
+	log "building Image in $out"
+	kmake Image
+	kmake headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
+}
+
+build_selftests() {
+	[ -d "$out/hdr/include" ] || kmake headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
+	# The tests in the list (SELFTESTS=all: every arm64 KVM selftest).
+	local progs=
+	if [ "${SELFTESTS:-}" != all ]; then
+		progs=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' \
+			"${TESTS_LIST:-$TOP/selftests/tests.list}" | awk '{print $1}' | sort -u | tr '\n' ' ')
+	fi
+	local sel=()
+	[ -n "$progs" ] && sel=("TEST_GEN_PROGS=$progs")
+	log "building KVM selftests in $out/kselftest (${progs:-all})"
+	mkdir -p "$out/kselftest"
+	make -s -C "$KTREE/tools/testing/selftests/kvm" -j"$JOBS" \
+		ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" \
+		OUTPUT="$out/kselftest" LDFLAGS=-static \
+		KHDR_INCLUDES="-isystem $out/hdr/include" \
+		EXTRA_CFLAGS=-Werror "${sel[@]}" all
+}
+
+# An Image for firmware that cannot load an initrd: the tip's config with
+# the initramfs built in, in its own build directory.
+build_rme_image() {
+	local cpio=$1 dir=$2
+	[ -f "$out/.config" ] || die "build the kernel first"
+	mkdir -p "$dir"
+	if ! cmp -s <(grep -v INITRAMFS "$out/.config") <(grep -v INITRAMFS "$dir/.config" 2>/dev/null); then
+		cp "$out/.config" "$dir/.config"
+	fi
+	sed -i '/CONFIG_INITRAMFS_SOURCE/d' "$dir/.config"
+	echo "CONFIG_INITRAMFS_SOURCE=\"$cpio\"" >>"$dir/.config"
+	make -s -C "$KTREE" O="$dir" -j"$JOBS" olddefconfig >/dev/null
+	log "building Image with built-in initramfs in $dir"
+	make -s -C "$KTREE" O="$dir" -j"$JOBS" Image
+}
+
+case $what in
+rme-image) build_rme_image "$2" "$3" ;;
+kernel) build_kernel ;;
+selftests) build_selftests ;;
+all) build_kernel && build_selftests ;;
+*) die "usage: build.sh [kernel|selftests|all]" ;;
+esac

@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Review checks on the applied series (branch "series" of $KTREE):
+#
+#   check.sh [checkpatch|bisect|sparse|b4|all]     (default: all)
+#
+#  checkpatch  checkpatch.pl --strict on every patch file: no error, warning
+#              or check, but for the exceptions in scripts/checkpatch.exceptions
+#  bisect      every commit builds on its own (incremental, CONFIG_WERROR): the
+#              kernel when it touches the kernel, the KVM selftests when it
+#              touches them
+#  sparse      C=2 on the kernel .c files the series touches: no sparse
+#              warning that the base does not already have
+#  b4          the series as one mbox, as it would be mailed, goes through
+#              `b4 am` and the result applies onto the base
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${1:-all}
+fail=0
+mkdir -p "$CACHE/check"
+
+check_checkpatch() {
+	local p ign bad=0 out
+	for p in $(series_files); do
+		ign=$(awk -v f="$(basename "$p")" '!/^#/ && NF >= 2 && f ~ "^" $1 "$" {print $2}' \
+			"$TOP/scripts/checkpatch.exceptions" | paste -sd, -)
+		if ! out=$(cd "$KTREE" && ./scripts/checkpatch.pl --strict --show-types \
+			--color=never ${ign:+--ignore "$ign"} "$p" 2>&1); then
+			echo "$out" | grep -E '^(ERROR|WARNING|CHECK|total)' | sed "s#^#$(basename "$p"): #"
+			echo "checkpatch: $(basename "$p") is not clean"
+			bad=1
+		fi
+	done
+	[ $bad -eq 0 ] && log "checkpatch: $(series_files | wc -l) patches clean"
+	return $bad
+}
+
+# Paths a commit touches, and whether they are kernel or selftest paths.
+touches_kernel() {
+	git -C "$KTREE" diff-tree --no-commit-id --name-only -r "$1" |
+		grep -qvE '^(tools/|Documentation/|MAINTAINERS$)'
+}
+touches_selftests() {
+	git -C "$KTREE" diff-tree --no-commit-id --name-only -r "$1" |
+		grep -qE '^tools/(testing/selftests/kvm|include|arch/arm64)/'
+}
+
+# bisect and sparse move the tree's HEAD: put it back on any exit.
+restore_series() {
+	[ "$(git -C "$KTREE" symbolic-ref -q --short HEAD)" = "$SERIES_BRANCH" ] ||
+		git -C "$KTREE" checkout -q "$SERIES_BRANCH"
+}
+trap restore_series EXIT
+
+check_bisect() {
+	local c n=0 bad=0 log_f=$CACHE/check/bisect.log
+	[ -z "$(git -C "$KTREE" status --porcelain --untracked-files=no)" ] ||
+		die "$KTREE has uncommitted changes"
+	: >"$log_f"
+	for c in $(git -C "$KTREE" rev-list --reverse "base..$SERIES_BRANCH"); do
+		n=$((n + 1))
+		git -C "$KTREE" checkout -q "$c"
+		local subj
+		subj=$(git -C "$KTREE" log -1 --format='%h %s' "$c")
+		if touches_kernel "$c" &&
+			! "$TOP/scripts/build.sh" kernel >>"$log_f" 2>&1; then
+			echo "bisect: patch $n ($subj) does not build: kernel"
+			bad=1
+			break
+		fi
+		if touches_selftests "$c" &&
+			! SELFTESTS=all "$TOP/scripts/build.sh" selftests >>"$log_f" 2>&1; then
+			echo "bisect: patch $n ($subj) does not build: KVM selftests"
+			bad=1
+			break
+		fi
+		log "bisect: patch $n builds ($subj)"
+	done
+	if [ $bad -ne 0 ]; then
+		grep -E 'error|Error' "$log_f" | head -20
+	fi
+	return $bad
+}
+
+# Kernel C files the series touches that a build of our config compiles.
+sparse_files() {
+	git -C "$KTREE" diff --name-only --diff-filter=AM base "$SERIES_BRANCH" -- '*.c' |
+		grep -vE '^(tools|Documentation|scripts)/' |
+		while read -r f; do
+			[ -f "$KBUILD/${f%.c}.o" ] && echo "$f"
+		done
+}
+
+sparse_run() {
+	local out=$1 f
+	shift
+	: >"$out"
+	for f in "$@"; do
+		make -s -C "$KTREE" O="$KBUILD" -j"$JOBS" C=2 "${f%.c}.o" 2>&1 |
+			grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+			sed -E 's/^([^:]+):[0-9]+:[0-9]+:/\1:/' >>"$out" || true
+	done
+	sort -o "$out" "$out"
+}
+
+check_sparse() {
+	local files
+	command -v sparse >/dev/null || die "sparse is not installed"
+	mapfile -t files < <(sparse_files)
+	if [ ${#files[@]} -eq 0 ]; then
+		log "sparse: the series touches no kernel C file"
+		return 0
+	fi
+	git -C "$KTREE" checkout -q base
+	local existing=()
+	for f in "${files[@]}"; do
+		[ -f "$KTREE/$f" ] && existing+=("$f")
+	done
+	sparse_run "$CACHE/check/sparse.base" "${existing[@]}"
+	git -C "$KTREE" checkout -q "$SERIES_BRANCH"
+	sparse_run "$CACHE/check/sparse.series" "${files[@]}"
+	local new
+	new=$(comm -13 "$CACHE/check/sparse.base" "$CACHE/check/sparse.series")
+	if [ -n "$new" ]; then
+		echo "$new" | sed 's/^/sparse: new: /'
+		return 1
+	fi
+	log "sparse: ${#files[@]} files, no new warning"
+}
+
+# The series as it would be mailed: one thread, cover letter first.
+make_mbox() {
+	local out=$1 p i=0 root
+	root="<rig-series-0@localhost>"
+	: >"$out"
+	for p in "$PATCHES_DIR/0000-cover-letter.patch" $(series_files); do
+		awk -v id="<rig-series-$i@localhost>" -v root="$root" -v i="$i" '
+			!hdr_done && /^$/ {
+				print "Message-ID: " id
+				if (i > 0) { print "In-Reply-To: " root; print "References: " root }
+				hdr_done = 1
+			}
+			{ print }' "$p" >>"$out"
+		i=$((i + 1))
+	done
+}
+
+check_b4() {
+	local d=$CACHE/check/b4 out
+	rm -rf "$d"
+	mkdir -p "$d/out"
+	make_mbox "$d/series.mbox"
+	if ! out=$(b4 -q am -C -m "$d/series.mbox" -o "$d/out" -n series "<rig-series-0@localhost>" 2>&1); then
+		echo "$out"
+		echo "b4: b4 am failed"
+		return 1
+	fi
+	local n_expect n_got
+	n_expect=$(series_files | wc -l)
+	n_got=$(grep -c '^Subject: \[PATCH' "$d/out/series.mbx" || true)
+	if [ "$n_got" -ne "$n_expect" ]; then
+		echo "$out"
+		echo "b4: b4 am gave $n_got patches, the series has $n_expect"
+		return 1
+	fi
+	rm -rf "$d/tree"
+	git -C "$KTREE" worktree prune
+	git -C "$KTREE" worktree add -q --detach "$d/tree" base
+	if ! git -C "$d/tree" am -q "$d/out/series.mbx" >"$d/am.log" 2>&1; then
+		cat "$d/am.log"
+		echo "b4: the mbox b4 produced does not apply onto the base"
+		git -C "$d/tree" am --abort || true
+		git -C "$KTREE" worktree remove --force "$d/tree"
+		return 1
+	fi
+	if ! git -C "$KTREE" diff --quiet "$SERIES_BRANCH" "$(git -C "$d/tree" rev-parse HEAD)"; then
+		echo "b4: the tree b4's mbox gives differs from branch series"
+		git -C "$KTREE" worktree remove --force "$d/tree"
+		return 1
+	fi
+	git -C "$KTREE" worktree remove --force "$d/tree"
+	log "b4: $n_got patches through b4 am apply onto the base"
+}
+
+run() {
+	if ! "check_$1"; then
+		echo "check $1: FAILED"
+		fail=1
+	fi
+}
+
+case $what in
+checkpatch | bisect | sparse | b4) run "$what" ;;
+all)
+	run checkpatch
+	run b4
+	run bisect
+	run sparse
+	;;
+*) die "usage: check.sh [checkpatch|bisect|sparse|b4|all]" ;;
+esac
+exit $fail

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Summarise the results the test initramfs wrote (see selftests/init).
+#
+#   tap-summary.sh RESULTS.log [CONSOLE.log]
+#
+# Counts the top-level TAP results of every test program ("ok", "not ok",
+# "# SKIP"); a program that exits with a failure but printed no failing
+# result, or printed no TAP at all, counts by its exit code (0 pass, 4 skip).
+# Kernel warnings, BUGs and oopses seen during the run count as failures.
+set -uo pipefail
+
+results=$1
+console=${2:-}
+
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+awk -v console="$console" '
+function finish(   r) {
+	if (name == "")
+		return
+	if (rc == "")
+		rc = "killed"
+	if (np + nf + ns == 0) {
+		if (rc == 0) np = 1
+		else if (rc == 4) ns = 1
+		else nf = 1
+	} else if (rc != 0 && rc != 4 && nf == 0) {
+		nf = 1
+	}
+	r = nf ? "FAIL" : (np ? "PASS" : "SKIP")
+	printf "%-4s %-40s %6ss  %d passed, %d failed, %d skipped%s\n", r, name, secs, np, nf, ns, \
+		(rc != 0 && rc != 4) ? "  (exit " rc ")" : ""
+	for (i = 1; i <= nfl; i++)
+		printf "       %s\n", fl[i]
+	P += np; F += nf; S += ns
+	name = ""
+}
+/^RIG-BEGIN/ { begun = 1 }
+/^RIG-START / { finish(); name = $2; rc = ""; secs = "?"; np = nf = ns = nfl = 0; next }
+/^RIG-RC / { rc = $2; next }
+/^RIG-END / { secs = $3; finish(); next }
+/^RIG-RESULT / { name = $2; rc = $3; secs = $4; np = nf = ns = nfl = 0; finish(); next }
+/^RIG-KERNEL / { sub(/^RIG-KERNEL /, ""); kern[++nk] = $0; next }
+/^RIG-DONE/ { done = 1; next }
+name != "" && /^ok [0-9]+/ {
+	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) ns++; else np++
+	next
+}
+name != "" && /^not ok [0-9]+/ {
+	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) { ns++; next }
+	nf++; fl[++nfl] = $0
+	next
+}
+END {
+	finish()
+	if (!begun) {
+		print "FAIL the kernel never reached the tests"
+		F++
+	} else if (!done) {
+		print "FAIL the run stopped before its end (crash, hang or timeout)"
+		F++
+	}
+	for (i = 1; i <= nk; i++) {
+		if (i == 1) print "FAIL kernel reported warnings during the run:"
+		print "       " kern[i]
+	}
+	if (nk) F++
+	if (F && console != "")
+		print "console log: " console
+	printf "%d passed, %d failed, %d skipped\n", P, F, S
+	exit F ? 1 : 0
+}' "$results" >"$summary"
+rc=$?
+if [ $rc -ne 0 ] && [ -n "$console" ] && [ -f "$console" ]; then
+	echo "--- last lines of the console log ---"
+	tail -n 30 "$console"
+	echo "---"
+fi
+cat "$summary"
+exit $rc
