@@ -51,7 +51,7 @@ build_selftests() {
 	local progs=
 	if [ "${SELFTESTS:-}" != all ]; then
 		progs=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' \
-			"${TESTS_LIST:-$TOP/selftests/tests.list}" | awk '{print $1}' | sort -u | tr '\n' ' ')
+			"${TESTS_LIST:-$TOP/selftests/tests.list}" | awk -v o="$out/kselftest/" '{print o $1}' | sort -u | tr '\n' ' ')
 	fi
 	local sel=()
 	[ -n "$progs" ] && sel=("TEST_GEN_PROGS=$progs")

@@ -36,6 +36,7 @@ function finish(   r) {
 	P += np; F += nf; S += ns
 	name = ""
 }
+{ sub(/\r$/, "") }
 /^RIG-BEGIN/ { begun = 1 }
 /^RIG-START / { finish(); name = $2; rc = ""; secs = "?"; np = nf = ns = nfl = 0; next }
 /^RIG-RC / { rc = $2; next }
