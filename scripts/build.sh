@@ -70,11 +70,14 @@ build_rme_image() {
 	local cpio=$1 dir=$2
 	[ -f "$out/.config" ] || die "build the kernel first"
 	mkdir -p "$dir"
-	if ! cmp -s <(grep -v INITRAMFS "$out/.config") <(grep -v INITRAMFS "$dir/.config" 2>/dev/null); then
+	if ! cmp -s <(grep -vE 'INITRAMFS|CMDLINE' "$out/.config") \
+		<(grep -vE 'INITRAMFS|CMDLINE' "$dir/.config" 2>/dev/null); then
 		cp "$out/.config" "$dir/.config"
 	fi
-	sed -i '/CONFIG_INITRAMFS_SOURCE/d' "$dir/.config"
-	echo "CONFIG_INITRAMFS_SOURCE=\"$cpio\"" >>"$dir/.config"
+	sed -i -e '/CONFIG_INITRAMFS_SOURCE/d' -e '/CONFIG_CMDLINE/d' "$dir/.config"
+	# Nothing passes a command line either: build it in.
+	printf 'CONFIG_INITRAMFS_SOURCE="%s"\nCONFIG_CMDLINE="%s"\nCONFIG_CMDLINE_FORCE=y\n' \
+		"$cpio" "${CMDLINE:-console=ttyAMA0 rdinit=/init panic=-1 loglevel=4}" >>"$dir/.config"
 	make -s -C "$KTREE" O="$dir" -j"$JOBS" olddefconfig >/dev/null
 	log "building Image with built-in initramfs in $dir"
 	make -s -C "$KTREE" O="$dir" -j"$JOBS" Image

@@ -25,7 +25,8 @@ check_checkpatch() {
 	for p in $(series_files); do
 		ign=$(awk -v f="$(basename "$p")" '!/^#/ && NF >= 2 && f ~ "^" $1 "$" {print $2}' \
 			"$TOP/scripts/checkpatch.exceptions" | paste -sd, -)
-		if ! out=$(cd "$KTREE" && ./scripts/checkpatch.pl --strict --show-types \
+		# PATH: spdxcheck.py needs the python3 that has Debian's ply and git.
+		if ! out=$(cd "$KTREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --show-types \
 			--color=never ${ign:+--ignore "$ign"} "$p" 2>&1); then
 			echo "$out" | grep -E '^(ERROR|WARNING|CHECK|total)' | sed "s#^#$(basename "$p"): #"
 			echo "checkpatch: $(basename "$p") is not clean"

@@ -41,7 +41,7 @@ fi
 
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	make flex bison bc libssl-dev libelf-dev cpio xz-utils rsync kmod
-	sparse b4 perl python3 git"
+	sparse b4 perl python3 python3-ply python3-git git file"
 
 missing=
 for p in $PKGS; do

@@ -10,7 +10,10 @@
 #   TESTS_LIST    list of tests (default selftests/tests.list)
 #   RME_FIRMWARE  a TF-A flash image that carries an RMM: boot a realm-capable
 #                 host on QEMU's RME machine. Without it, realm tests SKIP.
-#   RME_KERNEL_ADDR  where the firmware expects the kernel (default 0x60000000)
+#   RME_KERNEL_ADDR  where the firmware expects the kernel (default 0x60000000:
+#                 TF-A's qemu platform built with ARM_LINUX_KERNEL_AS_BL33=1
+#                 and PRELOADED_BL33_BASE at that address). The Image carries
+#                 its initramfs and command line; QEMU makes the DTB.
 #   QEMU_EXTRA    more QEMU options
 #   BOOT_TIMEOUT  seconds for the whole boot and run (default: sum of the
 #                 test timeouts + 300)
@@ -68,10 +71,10 @@ if [ -n "${RME_FIRMWARE:-}" ]; then
 	# The firmware cannot load an initrd for us: rebuild the Image with the
 	# initramfs built in, in its own build directory.
 	rme_build=${RME_BUILD:-$CACHE/build-rme}
-	"$TOP/scripts/build.sh" rme-image "$RUNDIR/initramfs.cpio" "$rme_build"
+	CMDLINE=$append "$TOP/scripts/build.sh" rme-image "$RUNDIR/initramfs.cpio" "$rme_build"
 	qemu+=(-M virt,secure=on,virtualization=on,gic-version=3,acpi=off
 		-cpu max,x-rme=on,pauth-impdef=on -m 3G
-		-bios "$RME_FIRMWARE"
+		-bios "$RME_FIRMWARE" -serial "file:$RUNDIR/secure.log"
 		-device "loader,file=$rme_build/arch/arm64/boot/Image,addr=${RME_KERNEL_ADDR:-0x60000000}")
 	log "booting an RME host with $(basename "$RME_FIRMWARE")"
 else
