@@ -136,13 +136,19 @@ make_mbox() {
 	root="<rig-series-0@localhost>"
 	: >"$out"
 	for p in "$PATCHES_DIR/0000-cover-letter.patch" $(series_files); do
+		# Headers unfolded: b4 0.12 cannot copy a folded From: header.
 		awk -v id="<rig-series-$i@localhost>" -v root="$root" -v i="$i" '
-			!hdr_done && /^$/ {
+			hdr_done { print; next }
+			/^[ \t]/ { held = held " " substr($0, 2); next }
+			{ if (held != "") print held; held = "" }
+			/^$/ {
 				print "Message-ID: " id
 				if (i > 0) { print "In-Reply-To: " root; print "References: " root }
+				print
 				hdr_done = 1
+				next
 			}
-			{ print }' "$p" >>"$out"
+			{ held = $0 }' "$p" >>"$out"
 		i=$((i + 1))
 	done
 }
