@@ -93,13 +93,25 @@ sparse_files() {
 		done
 }
 
+# Debian 12's sparse 0.6.4 predates __typeof_unqual__, which v7.3 uses and
+# which the kernel's checker-valid.sh probes for: without help the build
+# turns C=2 off with a warning and checks nothing. Reading it as __typeof__
+# only loses the dropping of qualifiers, and any warning that causes is in
+# the base too, so it does not count.
+SPARSE_CHECK=${SPARSE_CHECK:-sparse -D__typeof_unqual__=__typeof__}
+
 sparse_run() {
-	local out=$1 f
+	local out=$1 f log
 	shift
 	: >"$out"
 	for f in "$@"; do
-		make -s -C "$KTREE" O="$KBUILD" -j"$JOBS" C=2 "${f%.c}.o" 2>&1 |
-			grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+		log=$(make -s -C "$KTREE" O="$KBUILD" -j"$JOBS" C=2 CHECK="$SPARSE_CHECK" \
+			"${f%.c}.o" 2>&1) || true
+		if echo "$log" | grep -q 'is not available or not up to date'; then
+			echo "sparse: the kernel refuses $SPARSE_CHECK: nothing was checked" >&2
+			return 1
+		fi
+		echo "$log" | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
 			sed -E 's/^([^:]+):[0-9]+:[0-9]+:/\1:/' >>"$out" || true
 	done
 	sort -o "$out" "$out"
@@ -118,9 +130,9 @@ check_sparse() {
 	for f in "${files[@]}"; do
 		[ -f "$KTREE/$f" ] && existing+=("$f")
 	done
-	sparse_run "$CACHE/check/sparse.base" "${existing[@]}"
+	sparse_run "$CACHE/check/sparse.base" "${existing[@]}" || return 1
 	git -C "$KTREE" checkout -q "$SERIES_BRANCH"
-	sparse_run "$CACHE/check/sparse.series" "${files[@]}"
+	sparse_run "$CACHE/check/sparse.series" "${files[@]}" || return 1
 	local new
 	new=$(comm -13 "$CACHE/check/sparse.base" "$CACHE/check/sparse.series")
 	if [ -n "$new" ]; then
