@@ -42,6 +42,7 @@ function finish(   r) {
 /^RIG-RC / { rc = $2; next }
 /^RIG-END / { secs = $3; finish(); next }
 /^RIG-RESULT / { name = $2; rc = $3; secs = $4; np = nf = ns = nfl = 0; finish(); next }
+/^RIG-DMESG .*(RMI|RMM|[Rr]ealm)/ { sub(/^RIG-DMESG \[[ 0-9.]*\] /, ""); print "host: " $0; next }
 /^RIG-KERNEL / { sub(/^RIG-KERNEL /, ""); kern[++nk] = $0; next }
 /^RIG-DONE/ { done = 1; next }
 name != "" && /^ok [0-9]+/ {
