@@ -29,6 +29,24 @@ fi
 	[ $force -eq 1 ] || die "$KTREE has uncommitted changes (apply.sh --force discards them)"
 }
 
+# Already applied (same patches, same order, clean tree): keep the tree as
+# it is, so that the warm build stays warm.
+if [ $force -eq 0 ] && git rev-parse -q --verify "refs/heads/$SERIES_BRANCH" >/dev/null &&
+	[ "$(git symbolic-ref -q --short HEAD)" = "$SERIES_BRANCH" ]; then
+	# What export would write from the branch, against what is in patches/.
+	tmp=$(mktemp -d)
+	git format-patch -q --zero-commit --no-signature --cover-letter \
+		--subject-prefix=PATCH -o "$tmp" "base..$SERIES_BRANCH"
+	rm -f "$tmp/0000-cover-letter.patch"
+	want=$(series_files | xargs -r cat | sha256sum)
+	have=$(cat "$tmp"/*.patch 2>/dev/null | sha256sum)
+	rm -rf "$tmp"
+	if [ "$want" = "$have" ]; then
+		log "series already applied: $KTREE branch $SERIES_BRANCH at $(git log -1 --format=%h)"
+		exit 0
+	fi
+fi
+
 git checkout -q -f -B "$SERIES_BRANCH" base
 n=0
 for p in $(series_files); do

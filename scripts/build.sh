@@ -69,7 +69,13 @@ build_selftests() {
 build_rme_image() {
 	local cpio=$1 dir=$2
 	[ -f "$out/.config" ] || die "build the kernel first"
-	mkdir -p "$dir"
+	# Start from a copy of the warm build: only the initramfs, the command
+	# line and what depends on them are rebuilt.
+	if [ ! -f "$dir/.config" ]; then
+		mkdir -p "$dir"
+		cp -a "$out/." "$dir/"
+		rm -rf "$dir/kselftest" "$dir/hdr"
+	fi
 	if ! cmp -s <(grep -vE 'INITRAMFS|CMDLINE' "$out/.config") \
 		<(grep -vE 'INITRAMFS|CMDLINE' "$dir/.config" 2>/dev/null); then
 		cp "$out/.config" "$dir/.config"
