@@ -118,7 +118,20 @@ else
 fi
 cleanup
 
-# 4. The test runner: a failing selftest, and a kernel that never boots.
+# 4. A sparse warning that the base does not have.
+c1=$(commit base "$file" '$s/$/\nint rig_sparse_probe;/' "KVM: arm64: rig fault: sparse warning")
+d=$(series_of sparse "$c1")
+if with_series "$d" "$TOP/scripts/apply.sh" --force >"$W/sparse-apply.log" 2>&1; then
+	expect_fail sparse-names-new-warning \
+		"sparse: new: arch/arm64/kvm/reset.c: warning: symbol 'rig_sparse_probe' was not declared" \
+		with_series "$d" "$TOP/scripts/check.sh" sparse
+else
+	sed 's/^/# /' "$W/sparse-apply.log"
+	result sparse-names-new-warning 1
+fi
+cleanup
+
+# 5. The test runner: a failing selftest, and a kernel that never boots.
 cat >"$W/rig_failing_test.c" <<'C'
 #include <stdio.h>
 int main(void)
@@ -143,7 +156,7 @@ expect_fail runner-catches-kernel-that-does-not-boot \
 	env IMAGE="$W/garbage-Image" BOOT_TIMEOUT=20 KSELFTEST_DIR="$W/kst" \
 	TESTS_LIST="$W/tests.list" RUNDIR="$W/run-noboot" "$TOP/scripts/test.sh"
 
-# 5. The result parser on its own.
+# 6. The result parser on its own.
 summary() { "$TOP/scripts/tap-summary.sh" "$@"; }
 printf 'RIG-BEGIN\nRIG-START a\nok 1 x\nok 2 y # SKIP no z\nRIG-RC 0\nRIG-END a 1.0\nRIG-DONE\n' >"$W/r-ok"
 out=$(summary "$W/r-ok")
