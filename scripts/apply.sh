@@ -39,7 +39,7 @@ if [ $force -eq 0 ] && git rev-parse -q --verify "refs/heads/$SERIES_BRANCH" >/d
 		--subject-prefix=PATCH -o "$tmp" "base..$SERIES_BRANCH"
 	rm -f "$tmp/0000-cover-letter.patch"
 	want=$(series_files | xargs -r cat | sha256sum)
-	have=$(cat "$tmp"/*.patch 2>/dev/null | sha256sum)
+	have=$( { cat "$tmp"/*.patch 2>/dev/null || true; } | sha256sum)
 	rm -rf "$tmp"
 	if [ "$want" = "$have" ]; then
 		log "series already applied: $KTREE branch $SERIES_BRANCH at $(git log -1 --format=%h)"
@@ -58,4 +58,4 @@ for p in $(series_files); do
 	fi
 	n=$((n + 1))
 done
-log "applied $n patches: $KTREE branch series at $(git log -1 --format=%h)"
+log "applied $n patches: $KTREE branch $SERIES_BRANCH at $(git log -1 --format=%h)"

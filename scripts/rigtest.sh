@@ -95,6 +95,18 @@ expect_fail apply-names-patch-that-does-not-apply \
 	"patch 0002-KVM-arm64-rig-fault-needs-the-previous-patch.patch does not apply" \
 	with_series "$d" "$TOP/scripts/apply.sh" --force
 
+# 1b. A fresh tree: the branch exists, checked out, with no commit yet.
+d=$(series_of fresh "$c1")
+git -C "$KTREE" checkout -q -f -B rigtest base
+if with_series "$d" "$TOP/scripts/apply.sh" >"$W/fresh.log" 2>&1 &&
+	[ "$(git -C "$KTREE" rev-list --count base..rigtest)" -eq 1 ]; then
+	result apply-onto-fresh-branch 0
+else
+	sed 's/^/# /' "$W/fresh.log"
+	result apply-onto-fresh-branch 1
+fi
+cleanup
+
 # 2. A checkpatch error (trailing white space) in the second patch.
 c1=$(commit base "$file" '$s/$/\n\/* rig: clean *\//' "KVM: arm64: rig fault: clean patch")
 c2=$(commit "$c1" "$file" '$s/$/   /' "KVM: arm64: rig fault: trailing white space")
