@@ -21,7 +21,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TESTS_LIST=${TESTS_LIST:-$TOP/selftests/tests.list}
-RUNDIR=${RUNDIR:-$CACHE/run}
+RUNDIR=$(realpath -m "${RUNDIR:-$CACHE/run}")
 image=${IMAGE:-$KBUILD/arch/arm64/boot/Image}
 kst=${KSELFTEST_DIR:-$KBUILD/kselftest}
 
