@@ -52,15 +52,20 @@ finish() {
 
 stage deps "$TOP/scripts/deps.sh" || { F=$((F + 1)); finish; }
 stage apply "$TOP/scripts/apply.sh" || { F=$((F + 1)); finish; }
-stage build "$TOP/scripts/build.sh" all || { F=$((F + 1)); finish; }
 if [ "$job" = check ]; then
 	one checkpatch "$TOP/scripts/check.sh" checkpatch
 	one b4 "$TOP/scripts/check.sh" b4
+	# The bisect build ends at the tip, so it also warms the build of
+	# the tip: on a fresh tree the first commit that touches the kernel
+	# is the one full build of the run.
 	one bisect "$TOP/scripts/check.sh" bisect
-	one sparse "$TOP/scripts/check.sh" sparse
-	# bisect leaves the build at the tip again, but make sure of it.
-	stage rebuild "$TOP/scripts/build.sh" all || F=$((F + 1))
 fi
+stage build "$TOP/scripts/build.sh" all || { F=$((F + 1)); finish; }
 counted test "$TOP/scripts/test.sh"
-[ "$job" = check ] && counted rigtest "$TOP/scripts/rigtest.sh"
+if [ "$job" = check ]; then
+	one sparse "$TOP/scripts/check.sh" sparse
+	# sparse visits the base: the rig's self-tests build from the tip.
+	stage rebuild "$TOP/scripts/build.sh" all || F=$((F + 1))
+	counted rigtest "$TOP/scripts/rigtest.sh"
+fi
 finish
