@@ -120,6 +120,51 @@ sparse_run() {
 	sort -o "$out" "$out"
 }
 
+# What the base's warnings depend on: the base tree, the files, the config
+# fragment and sparse itself.
+sparse_base_key() {
+	{
+		git -C "$KTREE" rev-parse 'base^{tree}'
+		printf '%s\n' "$@"
+		cat "$TOP/selftests/kvm-host.config"
+		$SPARSE_CHECK --version 2>&1
+	} | sha256sum | cut -d' ' -f1
+}
+
+# The base's warnings in the files: from scripts/sparse-base.txt when its key
+# matches, or else by checking the base out and running sparse there, which
+# costs a rebuild of the tip afterwards. SPARSE_BASE_UPDATE=1 writes the
+# result back to scripts/sparse-base.txt.
+SPARSE_BASE_FILE=$TOP/scripts/sparse-base.txt
+sparse_base() {
+	local key f existing=()
+	key=$(sparse_base_key "$@")
+	if [ -f "$SPARSE_BASE_FILE" ] && [ "${SPARSE_BASE_UPDATE:-0}" != 1 ] &&
+		grep -qxF "# key: $key" "$SPARSE_BASE_FILE"; then
+		grep -v '^#' "$SPARSE_BASE_FILE" >"$CACHE/check/sparse.base" || true
+		log "sparse: base warnings from $(basename "$SPARSE_BASE_FILE") (key matches)"
+		return 0
+	fi
+	git -C "$KTREE" checkout -q base
+	for f in "$@"; do
+		[ -f "$KTREE/$f" ] && existing+=("$f")
+	done
+	sparse_run "$CACHE/check/sparse.base" "${existing[@]}" || return 1
+	git -C "$KTREE" checkout -q "$SERIES_BRANCH"
+	{
+		echo "# sparse warnings of the base in the kernel C files the series touches"
+		echo "# (scripts/check.sh sparse; SPARSE_BASE_UPDATE=1 rewrites this file)"
+		echo "# key: $key"
+		cat "$CACHE/check/sparse.base"
+	} >"$CACHE/check/sparse-base.txt"
+	if [ "${SPARSE_BASE_UPDATE:-0}" = 1 ]; then
+		cp "$CACHE/check/sparse-base.txt" "$SPARSE_BASE_FILE"
+		log "sparse: wrote $(basename "$SPARSE_BASE_FILE")"
+	else
+		log "sparse: $(basename "$SPARSE_BASE_FILE") does not match: base checked out and checked"
+	fi
+}
+
 check_sparse() {
 	local files
 	command -v sparse >/dev/null || die "sparse is not installed"
@@ -129,13 +174,7 @@ check_sparse() {
 		return 0
 	fi
 	git -C "$KTREE" diff --name-only base "$SERIES_BRANCH" | sed 's/$/:/' >"$CACHE/check/touched"
-	git -C "$KTREE" checkout -q base
-	local existing=()
-	for f in "${files[@]}"; do
-		[ -f "$KTREE/$f" ] && existing+=("$f")
-	done
-	sparse_run "$CACHE/check/sparse.base" "${existing[@]}" || return 1
-	git -C "$KTREE" checkout -q "$SERIES_BRANCH"
+	sparse_base "${files[@]}" || return 1
 	sparse_run "$CACHE/check/sparse.series" "${files[@]}" || return 1
 	local new
 	new=$(comm -13 "$CACHE/check/sparse.base" "$CACHE/check/sparse.series")
