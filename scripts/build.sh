@@ -47,11 +47,14 @@ build_kernel() {
 
 build_selftests() {
 	[ -d "$out/hdr/include" ] || kmake headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
-	# The tests in the list (SELFTESTS=all: every arm64 KVM selftest).
+	# The tests in the lists (SELFTESTS=all: every arm64 KVM selftest).
 	local progs=
 	if [ "${SELFTESTS:-}" != all ]; then
-		progs=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' \
-			"${TESTS_LIST:-$TOP/selftests/tests.list}" | awk -v o="$out/kselftest/" '{print o $1}' | sort -u | tr '\n' ' ')
+		local lists=("${TESTS_LIST:-$TOP/selftests/tests.list}")
+		[ "${NO_RMM_TESTS_LIST:-}" = none ] ||
+			lists+=("${NO_RMM_TESTS_LIST:-$TOP/selftests/tests-no-rmm.list}")
+		progs=$(grep -hv -e '^[[:space:]]*#' -e '^[[:space:]]*$' "${lists[@]}" |
+			awk -v o="$out/kselftest/" '{print o $1}' | sort -u | tr '\n' ' ')
 	fi
 	local sel=()
 	[ -n "$progs" ] && sel=("TEST_GEN_PROGS=$progs")

@@ -158,7 +158,7 @@ if "${CROSS_COMPILE}gcc" -static -o "$W/kst/rig_failing_test" "$W/rig_failing_te
 	expect_fail runner-names-failing-test \
 		"^FAIL +rig_failing_test .*1 passed, 1 failed" \
 		env KSELFTEST_DIR="$W/kst" TESTS_LIST="$W/tests.list" RUNDIR="$W/run-fail" \
-		"$TOP/scripts/test.sh"
+		RME_FIRMWARE=none NO_RMM_TESTS_LIST=none "$TOP/scripts/test.sh"
 else
 	result runner-names-failing-test 1
 fi
@@ -166,7 +166,16 @@ head -c 1M /dev/urandom >"$W/garbage-Image"
 expect_fail runner-catches-kernel-that-does-not-boot \
 	"FAIL the kernel never reached the tests" \
 	env IMAGE="$W/garbage-Image" BOOT_TIMEOUT=20 KSELFTEST_DIR="$W/kst" \
-	TESTS_LIST="$W/tests.list" RUNDIR="$W/run-noboot" "$TOP/scripts/test.sh"
+	TESTS_LIST="$W/tests.list" RUNDIR="$W/run-noboot" RME_FIRMWARE=none \
+	NO_RMM_TESTS_LIST=none "$TOP/scripts/test.sh"
+
+# 5b. RME firmware from shared/ that does not match its checksum.
+mkdir -p "$W/shared/rme"
+cp "$SHARED/rme/SHA256SUMS" "$W/shared/rme/"
+head -c 4K /dev/urandom >"$W/shared/rme/flash.bin"
+expect_fail runner-checks-firmware-checksum "flash.bin does not match .*SHA256SUMS" \
+	env SHARED="$W/shared" KSELFTEST_DIR="$W/kst" TESTS_LIST="$W/tests.list" \
+	RUNDIR="$W/run-fw" "$TOP/scripts/test.sh"
 
 # 6. The result parser on its own.
 summary() { "$TOP/scripts/tap-summary.sh" "$@"; }
@@ -180,6 +189,21 @@ printf 'RIG-BEGIN\nRIG-START a\nok 1 x\nRIG-RC 0\nRIG-END a 1.0\nRIG-KERNEL WARN
 expect_fail parser-catches-kernel-warning "kernel reported warnings" summary "$W/r-warn"
 printf 'RIG-BEGIN\nRIG-START a\nok 1 x\nRIG-RC 1\nRIG-END a 1.0\nRIG-DONE\n' >"$W/r-rc"
 expect_fail parser-catches-bad-exit-code "FAIL +a .*\\(exit 1\\)" summary "$W/r-rc"
+
+# 7. SKIPs and the host's RMM: they must agree.
+rmm='RIG-DMESG [    0.1] RMI: using RMI 2.0 (RMM implements up to 2.0), RMM activated with 4KB granules'
+normm='RIG-DMESG [    0.1] RMI: FEAT_RME not implemented, Realms not available'
+printf 'RIG-BEGIN\n%s\nRIG-START a\nok 1 x # SKIP no RMM: KVM_CAP_ARM_RMI is 0\nRIG-RC 0\nRIG-END a 1.0\nRIG-DONE\n' "$rmm" >"$W/r-skip-rmm"
+expect_fail parser-catches-no-rmm-skip-on-rmm-host "the host activated an RMM" summary "$W/r-skip-rmm"
+printf 'RIG-BEGIN\n%s\nRIG-START a\nok 1 x # SKIP an RMM is present: KVM_CAP_ARM_RMI is 1\nRIG-RC 0\nRIG-END a 1.0\nRIG-DONE\n' "$normm" >"$W/r-skip-normm"
+expect_fail parser-catches-rmm-skip-on-plain-host "the host has no RMM" summary "$W/r-skip-normm"
+printf 'RIG-BEGIN\n%s\nRIG-START a\nok 1 x # SKIP no RMM: KVM_CAP_ARM_RMI is 0\nRIG-RC 0\nRIG-END a 1.0\nRIG-DONE\n' "$normm" >"$W/r-skip-ok"
+out=$(summary "$W/r-skip-ok")
+echo "$out" | grep -q 'skip: ok 1 x # SKIP no RMM' &&
+	echo "$out" | tail -1 | grep -qx '0 passed, 0 failed, 1 skipped'
+result parser-lists-skip-reasons $?
+expect_fail parser-catches-rmm-not-activated "booted with an RMM but did not activate it" \
+	env EXPECT_RMM=1 "$TOP/scripts/tap-summary.sh" "$W/r-skip-ok"
 
 echo "1..$n"
 echo "$P passed, $F failed, 0 skipped"

@@ -8,6 +8,12 @@
 # "# SKIP"); a program that exits with a failure but printed no failing
 # result, or printed no TAP at all, counts by its exit code (0 pass, 4 skip).
 # Kernel warnings, BUGs and oopses seen during the run count as failures.
+# Every SKIP is listed with its reason.
+#
+# The host's boot log says whether it found and activated an RMM. A SKIP
+# that contradicts it counts as a failure: "no RMM" on a host that activated
+# one, "an RMM is present" on a host that has none. EXPECT_RMM=1 (or 0)
+# also fails the run when the host did not (or did) activate an RMM.
 set -uo pipefail
 
 results=$1
@@ -15,7 +21,19 @@ console=${2:-}
 
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
-awk -v console="$console" '
+awk -v console="$console" -v expect="${EXPECT_RMM:-}" '
+# A SKIP line: listed with its test; a failure when it contradicts the host.
+function skipped(line) {
+	if (host == "rmm" && line ~ /no RMM/) {
+		nf++; fl[++nfl] = line "  <- the host activated an RMM"
+		return
+	}
+	if (host == "none" && line ~ /an RMM is present/) {
+		nf++; fl[++nfl] = line "  <- the host has no RMM"
+		return
+	}
+	ns++; sl[++nsl] = line
+}
 function finish(   r) {
 	if (name == "")
 		return
@@ -33,24 +51,29 @@ function finish(   r) {
 		(rc != 0 && rc != 4) ? "  (exit " rc ")" : ""
 	for (i = 1; i <= nfl; i++)
 		printf "       %s\n", fl[i]
+	for (i = 1; i <= nsl; i++)
+		printf "       skip: %s\n", sl[i]
 	P += np; F += nf; S += ns
 	name = ""
 }
 { sub(/\r$/, "") }
 /^RIG-BEGIN/ { begun = 1 }
-/^RIG-START / { finish(); name = $2; rc = ""; secs = "?"; np = nf = ns = nfl = 0; next }
+/^RIG-START / { finish(); name = $2; rc = ""; secs = "?"; np = nf = ns = nfl = nsl = 0; next }
 /^RIG-RC / { rc = $2; next }
 /^RIG-END / { secs = $3; finish(); next }
-/^RIG-RESULT / { name = $2; rc = $3; secs = $4; np = nf = ns = nfl = 0; finish(); next }
+/^RIG-RESULT / { name = $2; rc = $3; secs = $4; np = nf = ns = nfl = nsl = 0; finish(); next }
+/^RIG-DMESG .*RMI: using RMI .*RMM activated/ { host = "rmm" }
+/^RIG-DMESG .*RMI: .*Realms not available/ { host = "none" }
 /^RIG-DMESG .*(RMI|RMM|[Rr]ealm)/ { sub(/^RIG-DMESG \[[ 0-9.]*\] /, ""); print "host: " $0; next }
 /^RIG-KERNEL / { sub(/^RIG-KERNEL /, ""); kern[++nk] = $0; next }
 /^RIG-DONE/ { done = 1; next }
 name != "" && /^ok [0-9]+/ {
-	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) ns++; else np++
+	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped($0); else np++
 	next
 }
+name != "" && /^1\.\.0 .*# *[Ss][Kk][Ii][Pp]/ { skipped($0); next }
 name != "" && /^not ok [0-9]+/ {
-	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) { ns++; next }
+	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) { skipped($0); next }
 	nf++; fl[++nfl] = $0
 	next
 }
@@ -61,6 +84,13 @@ END {
 		F++
 	} else if (!done) {
 		print "FAIL the run stopped before its end (crash, hang or timeout)"
+		F++
+	}
+	if (begun && expect == "1" && host != "rmm") {
+		print "FAIL the host was booted with an RMM but did not activate it"
+		F++
+	} else if (begun && expect == "0" && host == "rmm") {
+		print "FAIL the host was booted without an RMM but says it activated one"
 		F++
 	}
 	for (i = 1; i <= nk; i++) {
