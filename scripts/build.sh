@@ -6,33 +6,40 @@
 #   build.sh [kernel|selftests|all]     (default: all)
 #   build.sh rme-image CPIO DIR          Image with CPIO built in, in DIR
 #
-# O=DIR overrides the build directory (default $KBUILD).
+# O=DIR overrides the build directory (default $KBUILD). RIG_DEBUG=1 builds
+# the debug host kernel (selftests/kvm-host-debug.config on top), in
+# $CACHE/build-debug by default.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
-out=${O:-$KBUILD}
+frags=("$TOP/selftests/kvm-host.config")
+if [ "${RIG_DEBUG:-0}" = 1 ]; then
+	frags+=("$TOP/selftests/kvm-host-debug.config")
+	out=${O:-$CACHE/build-debug}
+else
+	out=${O:-$KBUILD}
+fi
 mkdir -p "$out"
 kmake() { make -s -C "$KTREE" O="$out" -j"$JOBS" "$@"; }
 
 configure() {
-	local frag=$TOP/selftests/kvm-host.config
-	# Reconfigure only when the fragment or the Kconfig files changed.
+	# Reconfigure only when the fragments or the Kconfig files changed.
 	local stamp=$out/.rig-config-stamp
 	local sum
-	sum=$( (cat "$frag"; cd "$KTREE" && git ls-files -z -- '*Kconfig*' |
+	sum=$( (cat "${frags[@]}"; cd "$KTREE" && git ls-files -z -- '*Kconfig*' |
 		xargs -0 cat) | sha256sum | cut -d' ' -f1)
 	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
 		return 0
 	fi
-	log "configuring $out (allnoconfig + $(basename "$frag"))"
+	log "configuring $out (allnoconfig + $(basename -a "${frags[@]}" | paste -sd' '))"
 	kmake allnoconfig >/dev/null
 	(cd "$KTREE" && KCONFIG_CONFIG=$out/.config \
-		scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null)
+		scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null)
 	kmake olddefconfig >/dev/null
-	# Every option the fragment asks for must have survived.
+	# Every option the fragments ask for must have survived.
 	local missing
-	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | while read -r l; do
+	missing=$(cat "${frags[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r l; do
 		grep -qxF "$l" "$out/.config" || echo "$l"; done)
 	[ -z "$missing" ] || die "options not set after olddefconfig: $missing"
 	echo "$sum" >"$stamp"

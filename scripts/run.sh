@@ -5,6 +5,9 @@
 #   run.sh test    install what is missing, apply, build, boot, run the tests
 #   run.sh check   all of that, plus checkpatch, bisect build, sparse, b4
 #                  and the rig's own tests
+#   run.sh debug   install, apply, build the selftests and the debug host
+#                  kernel (KASAN, lockdep, kmemleak, ...), boot it and run
+#                  the tests: any kernel report fails the run
 #
 # Prints each stage's duration, and last "N passed, N failed, N skipped"
 # over everything that ran. Exits non-zero if anything failed.
@@ -12,7 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 job=${1:-test}
-case $job in test | check) ;; *) die "usage: run.sh test|check" ;; esac
+case $job in test | check | debug) ;; *) die "usage: run.sh test|check|debug" ;; esac
 
 mkdir -p "$CACHE"
 : >"$CACHE/stages.log"
@@ -59,6 +62,13 @@ if [ "$job" = check ]; then
 	# the tip: on a fresh tree the first commit that touches the kernel
 	# is the one full build of the run.
 	one bisect "$TOP/scripts/check.sh" bisect
+fi
+if [ "$job" = debug ]; then
+	stage build "$TOP/scripts/build.sh" selftests || { F=$((F + 1)); finish; }
+	stage debug-build env RIG_DEBUG=1 "$TOP/scripts/build.sh" kernel ||
+		{ F=$((F + 1)); finish; }
+	counted debug-test env RIG_DEBUG=1 "$TOP/scripts/test.sh"
+	finish
 fi
 stage build "$TOP/scripts/build.sh" all || { F=$((F + 1)); finish; }
 counted test "$TOP/scripts/test.sh"

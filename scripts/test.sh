@@ -32,13 +32,23 @@
 #   QEMU_EXTRA    more QEMU options, for both boots
 #   BOOT_TIMEOUT  seconds for each boot and run (default: sum of its test
 #                 timeouts + 300)
+#   RIG_DEBUG=1   boot the debug host kernel (scripts/build.sh with
+#                 RIG_DEBUG=1: KASAN, lockdep, kmemleak, ...), with the same
+#                 selftests; any report it makes fails the run. Its runs
+#                 are kept in $CACHE/run-debug.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TESTS_LIST=${TESTS_LIST:-$TOP/selftests/tests.list}
 NO_RMM_TESTS_LIST=${NO_RMM_TESTS_LIST:-$TOP/selftests/tests-no-rmm.list}
-RUNDIR=$(realpath -m "${RUNDIR:-$CACHE/run}")
-image=${IMAGE:-$KBUILD/arch/arm64/boot/Image}
+if [ "${RIG_DEBUG:-0}" = 1 ]; then
+	RUNDIR=$(realpath -m "${RUNDIR:-$CACHE/run-debug}")
+	image=${IMAGE:-$CACHE/build-debug/arch/arm64/boot/Image}
+	RME_BUILD=${RME_BUILD:-$CACHE/build-rme-debug}
+else
+	RUNDIR=$(realpath -m "${RUNDIR:-$CACHE/run}")
+	image=${IMAGE:-$KBUILD/arch/arm64/boot/Image}
+fi
 kst=${KSELFTEST_DIR:-$KBUILD/kselftest}
 append="console=ttyAMA0 rdinit=/init panic=-1 loglevel=4"
 
