@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the kernel tree's current checkout, out of tree and incrementally:
-# Image, exported headers, and the KVM selftests linked statically.
+# Image, exported headers, the KVM selftests linked statically, and
+# kvmtool with its realm test (scripts/kvmtool.sh).
 #
-#   build.sh [kernel|selftests|all]     (default: all)
+#   build.sh [kernel|selftests|kvmtool|all]     (default: all)
 #   build.sh rme-image CPIO DIR          Image with CPIO built in, in DIR
 #
 # O=DIR overrides the build directory (default $KBUILD). RIG_DEBUG=1 builds
@@ -60,8 +61,10 @@ build_selftests() {
 		local lists=("${TESTS_LIST:-$TOP/selftests/tests.list}")
 		[ "${NO_RMM_TESTS_LIST:-}" = none ] ||
 			lists+=("${NO_RMM_TESTS_LIST:-$TOP/selftests/tests-no-rmm.list}")
+		# (kvmtool/ tests come from scripts/kvmtool.sh)
 		progs=$(grep -hv -e '^[[:space:]]*#' -e '^[[:space:]]*$' "${lists[@]}" |
-			awk -v o="$out/kselftest/" '{print o $1}' | sort -u | tr '\n' ' ')
+			awk -v o="$out/kselftest/" '$1 !~ /^kvmtool\// {print o $1}' |
+			sort -u | tr '\n' ' ')
 	fi
 	local sel=()
 	[ -n "$progs" ] && sel=("TEST_GEN_PROGS=$progs")
@@ -103,6 +106,7 @@ case $what in
 rme-image) build_rme_image "$2" "$3" ;;
 kernel) build_kernel ;;
 selftests) build_selftests ;;
-all) build_kernel && build_selftests ;;
-*) die "usage: build.sh [kernel|selftests|all]" ;;
+kvmtool) O=$out "$TOP/scripts/kvmtool.sh" bundle ;;
+all) build_kernel && build_selftests && O=$out "$TOP/scripts/kvmtool.sh" bundle ;;
+*) die "usage: build.sh [kernel|selftests|kvmtool|all]" ;;
 esac

@@ -53,11 +53,16 @@ if command -v qemu-system-aarch64 >/dev/null; then
 	v=$(qemu-system-aarch64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p')
 	[ "${v:-0}" -ge 10 ] && need_qemu=0
 fi
-need_busybox=1
-dpkg-query -W -f '${Status}' busybox-static:arm64 2>/dev/null | grep -q 'ok installed' &&
-	need_busybox=0
+# arm64 packages (multiarch): busybox for the test initramfs, libfdt for
+# the static kvmtool.
+ARM64_PKGS="busybox-static:arm64 libfdt-dev:arm64"
+missing_arm64=
+for p in $ARM64_PKGS; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing_arm64="$missing_arm64 $p"
+done
 
-if [ -z "$missing" ] && [ $need_qemu -eq 0 ] && [ $need_busybox -eq 0 ]; then
+if [ -z "$missing" ] && [ $need_qemu -eq 0 ] && [ -z "$missing_arm64" ]; then
 	log "dependencies present"
 	exit 0
 fi
@@ -82,13 +87,14 @@ if [ $need_qemu -eq 1 ]; then
 		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-arm >/dev/null
 	fi
 fi
-if [ $need_busybox -eq 1 ]; then
+if [ -n "$missing_arm64" ]; then
 	dpkg --print-foreign-architectures | grep -qx arm64 || {
 		$SUDO dpkg --add-architecture arm64
 		updated=0
 	}
 	[ $updated -eq 1 ] || $SUDO apt-get update -qq
-	log "installing busybox-static:arm64"
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static:arm64 >/dev/null
+	log "installing:$missing_arm64"
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing_arm64 >/dev/null
 fi
 log "dependencies installed"

@@ -41,6 +41,15 @@ stage() {
 	return $rc
 }
 
+# arm64_busybox: the static arm64 busybox of busybox-static:arm64
+arm64_busybox() {
+	local b
+	b=$(dpkg -L busybox-static:arm64 2>/dev/null | grep '/bin/busybox$' | head -1)
+	[ -n "$b" ] && file -L "$b" | grep -q aarch64 ||
+		die "no arm64 busybox (apt-get install busybox-static:arm64)"
+	echo "$b"
+}
+
 ktree_git() { git -C "$KTREE" "$@"; }
 
 # The base commit is always branch "base" of $KTREE.

@@ -91,13 +91,12 @@ fi
 # DIR/initramfs.cpio.
 make_initramfs() {
 	local list=$1 dir=$2 root=$2/root t busybox
-	busybox=$(dpkg -L busybox-static:arm64 2>/dev/null | grep '/bin/busybox$' | head -1)
-	[ -n "$busybox" ] && file -L "$busybox" | grep -q aarch64 ||
-		die "no arm64 busybox (apt-get install busybox-static:arm64)"
+	busybox=$(arm64_busybox)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,kselftest}
 	cp "$busybox" "$root/bin/busybox"
 	for a in sh mount umount cat echo grep sed awk cut dmesg timeout poweroff \
-		sync uname nproc ls sleep mkdir dirname basename true false tee; do
+		sync uname nproc ls sleep mkdir dirname basename true false tee \
+		cmp dd md5sum tr wc tail; do
 		ln -sf busybox "$root/bin/$a"
 	done
 	cp "$TOP/selftests/init" "$root/init"
@@ -106,6 +105,8 @@ make_initramfs() {
 		if [ -f "$kst/$t" ]; then
 			mkdir -p "$root/kselftest/$(dirname "$t")"
 			cp "$kst/$t" "$root/kselftest/$t"
+			# What the test needs beside it (kvmtool/realm_linux)
+			[ ! -d "$kst/$t.d" ] || cp -r "$kst/$t.d" "$root/kselftest/$t.d"
 		else
 			log "warning: $t is not built ($kst/$t)"
 		fi
