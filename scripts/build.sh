@@ -10,12 +10,18 @@
 # O=DIR overrides the build directory (default $KBUILD). RIG_DEBUG=1 builds
 # the debug host kernel (selftests/kvm-host-debug.config on top), in
 # $CACHE/build-debug by default.
+# RIG_DEBUG_NOHZ=1 with it adds selftests/kvm-host-debug-nohz.config, in
+# $CACHE/build-debug-nohz.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
 frags=("$TOP/selftests/kvm-host.config")
-if [ "${RIG_DEBUG:-0}" = 1 ]; then
+if [ "${RIG_DEBUG:-0}" = 1 ] && [ "${RIG_DEBUG_NOHZ:-0}" = 1 ]; then
+	frags+=("$TOP/selftests/kvm-host-debug.config"
+		"$TOP/selftests/kvm-host-debug-nohz.config")
+	out=${O:-$CACHE/build-debug-nohz}
+elif [ "${RIG_DEBUG:-0}" = 1 ]; then
 	frags+=("$TOP/selftests/kvm-host-debug.config")
 	out=${O:-$CACHE/build-debug}
 else

@@ -21,7 +21,15 @@ console=${2:-}
 
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
-awk -v console="$console" -v expect="${EXPECT_RMM:-}" '
+# KNOWN_WARNINGS: a file of extended regular expressions, one per line (#
+# for comments), for kernel warnings the base kernel makes itself: they are
+# listed apart and not counted, nor the call trace line after each.
+known=
+if [ -n "${KNOWN_WARNINGS:-}" ] && [ -f "$KNOWN_WARNINGS" ]; then
+	known=$(grep -v -e '^#' -e '^[[:space:]]*$' "$KNOWN_WARNINGS" | paste -sd'|')
+fi
+
+awk -v console="$console" -v expect="${EXPECT_RMM:-}" -v known="$known" '
 # A SKIP line: listed with its test; a failure when it contradicts the host.
 function skipped(line) {
 	if (host == "rmm" && line ~ /no RMM/) {
@@ -65,7 +73,14 @@ function finish(   r) {
 /^RIG-DMESG .*RMI: using RMI .*RMM activated/ { host = "rmm" }
 /^RIG-DMESG .*RMI: .*Realms not available/ { host = "none" }
 /^RIG-DMESG .*(RMI|RMM|[Rr]ealm)/ { sub(/^RIG-DMESG \[[ 0-9.]*\] /, ""); print "host: " $0; next }
-/^RIG-KERNEL / { sub(/^RIG-KERNEL /, ""); kern[++nk] = $0; next }
+/^RIG-KERNEL / {
+	sub(/^RIG-KERNEL /, "")
+	if (known != "" && $0 ~ known) { kn[++nkn] = $0; after_known = 1; next }
+	if (after_known && $0 ~ /Call trace:/) { after_known = 0; next }
+	after_known = 0
+	kern[++nk] = $0
+	next
+}
 /^RIG-DONE/ { done = 1; next }
 name != "" && /^ok [0-9]+/ {
 	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped($0); else np++
@@ -92,6 +107,10 @@ END {
 	} else if (begun && expect == "0" && host == "rmm") {
 		print "FAIL the host was booted without an RMM but says it activated one"
 		F++
+	}
+	for (i = 1; i <= nkn; i++) {
+		if (i == 1) print "known warnings of the base kernel, not counted:"
+		print "       " kn[i]
 	}
 	for (i = 1; i <= nk; i++) {
 		if (i == 1) print "FAIL kernel reported warnings during the run:"

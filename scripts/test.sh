@@ -36,12 +36,24 @@
 #                 RIG_DEBUG=1: KASAN, lockdep, kmemleak, ...), with the same
 #                 selftests; any report it makes fails the run. Its runs
 #                 are kept in $CACHE/run-debug.
+#   RIG_DEBUG_NOHZ=1  with RIG_DEBUG=1: the debug kernel with context
+#                 tracking on every CPU (selftests/kvm-host-debug-nohz.config),
+#                 in $CACHE/run-debug-nohz; the warnings v7.3 itself makes
+#                 there (selftests/known-warnings-nohz.txt) are listed, not
+#                 counted.
+#   KNOWN_WARNINGS  a file of kernel warnings not to count (see
+#                 scripts/tap-summary.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TESTS_LIST=${TESTS_LIST:-$TOP/selftests/tests.list}
 NO_RMM_TESTS_LIST=${NO_RMM_TESTS_LIST:-$TOP/selftests/tests-no-rmm.list}
-if [ "${RIG_DEBUG:-0}" = 1 ]; then
+if [ "${RIG_DEBUG:-0}" = 1 ] && [ "${RIG_DEBUG_NOHZ:-0}" = 1 ]; then
+	RUNDIR=$(realpath -m "${RUNDIR:-$CACHE/run-debug-nohz}")
+	image=${IMAGE:-$CACHE/build-debug-nohz/arch/arm64/boot/Image}
+	RME_BUILD=${RME_BUILD:-$CACHE/build-rme-debug-nohz}
+	export KNOWN_WARNINGS=${KNOWN_WARNINGS:-$TOP/selftests/known-warnings-nohz.txt}
+elif [ "${RIG_DEBUG:-0}" = 1 ]; then
 	RUNDIR=$(realpath -m "${RUNDIR:-$CACHE/run-debug}")
 	image=${IMAGE:-$CACHE/build-debug/arch/arm64/boot/Image}
 	RME_BUILD=${RME_BUILD:-$CACHE/build-rme-debug}
