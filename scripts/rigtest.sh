@@ -200,6 +200,13 @@ expect_fail parser-counts-other-warnings "rmi_trace.h" \
 	env KNOWN_WARNINGS="$TOP/selftests/known-warnings-nohz.txt" "$TOP/scripts/tap-summary.sh" "$W/r-known-new"
 printf 'RIG-BEGIN\nRIG-START a\nok 1 x\nRIG-RC 1\nRIG-END a 1.0\nRIG-DONE\n' >"$W/r-rc"
 expect_fail parser-catches-bad-exit-code "FAIL +a .*\\(exit 1\\)" summary "$W/r-rc"
+# A program that ran no test, as a filter that matches nothing makes it
+printf 'RIG-BEGIN\nRIG-START a\nTAP version 13\n1..0\n# PASSED: 0 / 0 tests passed.\nRIG-RC 0\nRIG-END a 1.0\nRIG-DONE\n' >"$W/r-none"
+expect_fail parser-catches-program-that-ran-no-test "ran no test" summary "$W/r-none"
+printf 'RIG-BEGIN\nRIG-START a\nTAP version 13\n1..0 # SKIP no such device\nRIG-RC 4\nRIG-END a 1.0\nRIG-DONE\n' >"$W/r-none-skip"
+out=$(summary "$W/r-none-skip")
+echo "$out" | tail -1 | grep -qx '0 passed, 0 failed, 1 skipped'
+result parser-counts-skipped-program-as-skip $?
 
 # 7. SKIPs and the host's RMM: they must agree.
 rmm='RIG-DMESG [    0.1] RMI: using RMI 2.0 (RMM implements up to 2.0), RMM activated with 4KB granules'

@@ -7,6 +7,7 @@
 # Counts the top-level TAP results of every test program ("ok", "not ok",
 # "# SKIP"); a program that exits with a failure but printed no failing
 # result, or printed no TAP at all, counts by its exit code (0 pass, 4 skip).
+# A program that plans no test ("1..0") and does not say it skipped fails.
 # Kernel warnings, BUGs and oopses seen during the run count as failures.
 # Every SKIP is listed with its reason.
 #
@@ -87,6 +88,11 @@ name != "" && /^ok [0-9]+/ {
 	next
 }
 name != "" && /^1\.\.0 .*# *[Ss][Kk][Ii][Pp]/ { skipped($0); next }
+# A plan of no test that is no SKIP: a filter that matches nothing
+name != "" && /^1\.\.0[[:space:]]*$/ {
+	nf++; fl[++nfl] = "1..0: the program ran no test (does a filter of the tests list match none?)"
+	next
+}
 name != "" && /^not ok [0-9]+/ {
 	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) { skipped($0); next }
 	nf++; fl[++nfl] = $0
