@@ -17,8 +17,10 @@ if [ -f "$cover" ]; then
 	# Subject: strip the "[PATCH 00/NN] " prefix; may be folded on two lines.
 	subject=$(awk '/^Subject: /{s=$0; getline; while ($0 ~ /^ /) {s=s $0; getline}; print s; exit}' "$cover" |
 		sed -e 's/^Subject: //' -e 's/^\[[^]]*\] *//')
-	# Blurb: after the headers, up to the shortlog ("Name (N):").
-	blurb=$(awk 'body && /^[^ ].* \([0-9]+\):$/ {exit}
+	# Blurb: after the headers, up to the shortlog ("Name (N):", Name the
+	# author's), not to a line of the text that happens to end so.
+	blurb=$(awk -v name="$(git config user.name)" \
+		'body && index($0, name " (") == 1 && /\([0-9]+\):$/ {exit}
 		body {print}
 		!body && /^$/ {body=1}' "$cover")
 fi
